@@ -1,0 +1,6 @@
+"""The admin pages: sign-in, the license form, customers, issued licenses, audit."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static/admin")

@@ -1,0 +1,3 @@
+from licensing import create_app
+
+app = create_app()
