@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from .audit import client_address
@@ -85,9 +85,9 @@ def issue(data, issued_by, credential=None, idempotency_key=None, body=None):
             {**license_view(license_), "resolution": resolution, "warnings": warnings}
         ))
         if idempotency_key is not None:
-            db.session.query(IdempotencyKey).filter_by(
-                credential=credential, key=idempotency_key
-            ).update({"response_status": answer.status, "response_body": json.dumps(answer.body)})
+            stored = IdempotencyKey.credential == credential, IdempotencyKey.key == idempotency_key
+            db.session.execute(update(IdempotencyKey).where(*stored).values(
+                response_status=answer.status, response_body=json.dumps(answer.body)))
         return answer
 
     return write(work)
