@@ -61,7 +61,7 @@ def build_spec():
         "security": secured,
         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                         "schema": {"type": "string", "minLength": 1, "maxLength": 255,
-                                   "pattern": "^[\\x21-\\x7e]+$"}}],
+                                   "pattern": "^[\\x20-\\x7e]+$"}}],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": "LicenseRequest"}}},
         "responses": _responses("201", {

@@ -1,10 +1,18 @@
-"""marshmallow schemas: the request, every response, and errors. OpenAPI is generated from these."""
+"""marshmallow schemas: the request, every response, errors. OpenAPI is generated from these."""
 
 import re
 from collections import namedtuple
 from datetime import UTC, date, datetime, time, timedelta
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from .emails import InvalidEmail, normalize
 from .ids import isoformat, truncate_ms, utcnow
@@ -14,6 +22,7 @@ EmailAddress = namedtuple("EmailAddress", "display normalized")
 
 MAX_USERS = 1_000_000
 TRIAL_LENGTH = timedelta(days=30)
+_USERS_RULE = f"Must be an integer between 1 and {MAX_USERS}."
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})\Z"
@@ -112,9 +121,10 @@ class LicenseRequestSchema(Schema):
     contactName = Text(attribute="contact_name")
     organization = Text()
     sku = fields.String(required=True, validate=validate.OneOf(SKUS))
-    users = StrictInteger(required=True, validate=validate.Range(1, MAX_USERS, error=(
-        f"Must be an integer between 1 and {MAX_USERS}."
-    )))
+    users = StrictInteger(
+        required=True, validate=validate.Range(1, MAX_USERS, error=_USERS_RULE),
+        error_messages={"invalid": _USERS_RULE},
+    )
     isTrial = StrictBoolean(attribute="is_trial", load_default=False)
     startsAt = Moment(attribute="starts_at")
     expiresAt = Moment(attribute="expires_at", end_of_day=True,
@@ -227,4 +237,9 @@ class HealthSchema(Schema):
 
 
 class CustomerQuerySchema(Schema):
+    """The lookup's query string; other parameters (cache busters) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     email = Email(required=True)
