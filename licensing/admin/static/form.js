@@ -99,7 +99,7 @@
     card.className = "customer-card" + (kind ? " customer-card--" + kind : "");
     const heading = el("h2", "customer-card__title", title);
     heading.id = "customer-card-title";
-    card.replaceChildren(heading, ...content);
+    card.replaceChildren(heading, ...content.filter((node) => node !== null));
     status.textContent = title;
   }
 
