@@ -1,4 +1,4 @@
-"""Fixtures for the admin pages through Flask's test client: an admin account, a signed-in client."""
+"""Fixtures for the admin pages through Flask's test client: an admin, a signed-in client."""
 
 import re
 

@@ -13,15 +13,16 @@ LICENSE_PAGE = re.compile(r"/admin/licenses/[a-z0-9]{26}\?issued=1")
 def api_issue(live_server, **fields):
     """Issue a license through the API with the server's token, as a portal client would."""
     body = {"sku": "E20", "users": 25, "expiresAt": "2030-06-30", **fields}
-    response = live_server.session().post(live_server.url + "/api/v1/license", json=body)
+    with live_server.session() as http:
+        response = http.post(live_server.url + "/api/v1/license", json=body)
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def api_customer(live_server, email):
     """The customer with its licenses as the API sees it, or None."""
-    response = live_server.session().get(live_server.url + "/api/v1/customers",
-                                         params={"email": email})
+    with live_server.session() as http:
+        response = http.get(live_server.url + "/api/v1/customers", params={"email": email})
     assert response.status_code == 200, response.text
     customers = response.json()["customers"]
     return customers[0] if customers else None
