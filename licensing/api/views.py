@@ -7,7 +7,7 @@ from urllib.parse import unquote_to_bytes
 from flask import Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import select, text
 from sqlalchemy.orm import contains_eager
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from ..auth import authenticate_api
 from ..errors import NotFound, ValidationFailed
@@ -38,6 +38,15 @@ def _authenticate():
         authenticate_api()
 
 
+@bp.before_app_request
+def _authenticate_unrouted():
+    """An unknown address or method under /api/v1 is a 401 too until credentials are valid:
+    without them, 404s and 405s would map the API for anyone."""
+    path = request.path
+    if request.endpoint is None and (path == bp.url_prefix or path.startswith(bp.url_prefix + "/")):
+        authenticate_api()
+
+
 @bp.before_request
 def _check_query_string():
     """Werkzeug turns invalid UTF-8 in a query into U+FFFD silently; refuse it instead."""
@@ -52,8 +61,13 @@ def _json_body():
     """The body as JSON text: UTF-8, parsable, and free of lone surrogates such as \\ud800."""
     if not request.is_json:
         raise UnsupportedMediaType()
+    data = request.get_data(cache=True)
+    if request.content_length is None and len(data) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        # A chunked body is read up to the limit and silently cut there (werkzeug's
+        # LimitedStream): one that fills the limit is taken as over it.
+        raise RequestEntityTooLarge()
     try:
-        body = json.loads(request.get_data(cache=True).decode("utf-8"))
+        body = json.loads(data.decode("utf-8"))
         # A lone surrogate escape parses, but is no character: it could not be stored or hashed.
         json.dumps(body, ensure_ascii=False).encode("utf-8")
     except RecursionError:
