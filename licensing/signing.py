@@ -21,6 +21,9 @@ PAYLOAD_FIELDS = {
     "features": dict, "sku_name": str, "sku_short_name": str, "is_trial": bool,
 }
 CUSTOMER_FIELDS = ("id", "name", "email", "company")
+_BASE64_ALPHABET = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+)
 
 
 class LicenseInvalid(ValueError):
@@ -95,11 +98,6 @@ def _decode(text):
     except binascii.Error as exc:
         raise LicenseInvalid(f"not base64: {exc}") from None
     return raw.rstrip(b"\0")
-
-
-_BASE64_ALPHABET = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
-)
 
 
 def _is_base64(raw):
