@@ -1,12 +1,17 @@
 """The audit trail: who did what, when and from where."""
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import has_request_context, request
 from sqlalchemy import select
 
 from .extensions import db
-from .models import AuditEvent
+from .ids import isoformat
+from .models import AuditEvent, Customer, License
+
+COLUMNS = ("when", "what", "who", "from", "target")
 
 
 def client_address():
@@ -25,3 +30,42 @@ def recent(limit=200):
     return db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     ).all()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the trail, whichever table it comes from."""
+
+    at: datetime
+    action: str
+    actor: str
+    remote_addr: str
+    target: str
+
+    def as_row(self):
+        return (isoformat(self.at), self.action, self.actor, self.remote_addr or "unknown",
+                self.target)
+
+
+def _issuances(limit):
+    """Issuing is recorded by the license row itself: issued_by, issued_at, issued_from."""
+    rows = db.session.execute(
+        select(License.id, License.issued_at, License.issued_by, License.issued_from,
+               License.sku, License.users, License.is_trial, Customer.email)
+        .join(Customer, Customer.id == License.customer_id)
+        .order_by(License.issued_at.desc(), License.id.desc()).limit(limit)
+    )
+    return [
+        Entry(row.issued_at, "license_issued", row.issued_by, row.issued_from,
+              f"{row.id} ({row.sku}, {row.users} users{', trial' if row.is_trial else ''})"
+              f" for {row.email}")
+        for row in rows
+    ]
+
+
+def trail(limit=200):
+    """Audit events and license issuances merged, newest first."""
+    events = [Entry(e.at, e.action, e.actor, e.remote_addr, e.target) for e in recent(limit)]
+    entries = events + _issuances(limit)
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]

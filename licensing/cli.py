@@ -108,7 +108,7 @@ def licenses_verify(file, public_key_path):
             public_key = signing.load_public_key(public_key_path)
         else:
             public_key = current_app.extensions["keys"].private_key().public_key()
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         raise click.ClickException(f"cannot load the public key: {exc}") from None
     with open(file, "rb") as handle:
         raw = handle.read()
@@ -125,11 +125,16 @@ def licenses_verify(file, public_key_path):
 
 
 @click.command("audit")
-@click.option("--limit", default=200, show_default=True, help="How many events, newest first.")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000),
+              help="How many entries, newest first.")
 def audit_command(limit):
-    """Print the audit trail, newest first."""
-    for event in audit.recent(limit):
-        click.echo(event.as_text())
+    """Print the audit trail, newest first: licenses issued, tokens and users made or revoked.
+
+    One tab-separated line per entry: when, what, who, from where, and on what.
+    """
+    click.echo("\t".join(column.upper() for column in audit.COLUMNS))
+    for entry in audit.trail(limit):
+        click.echo("\t".join(entry.as_row()))
 
 
 def register(app):

@@ -15,14 +15,23 @@ ERRORS = {
     "409": "email_mismatch or idempotency_conflict.",
     "413": "Body larger than 64 KiB.",
     "415": "Body is not JSON.",
-    "422": "Validation error; fields names each invalid field.",
+    "422": "Validation error; fields names each invalid field (also a query string that is not"
+           " UTF-8).",
     "429": "Rate limited.",
     "500": "Internal error.",
     "503": "The database is not answering.",
 }
 READ_ERRORS = ("401", "404", "405", "422", "500", "503")
 ID_PARAM = {"name": "id", "in": "path", "required": True,
-            "schema": {"type": "string", "pattern": "^[a-z0-9]{26}$"}}
+            "schema": {"type": "string", "pattern": f"^{schemas.ID_PATTERN}$"}}
+
+
+# Answered by gunicorn before the service sees the request (see gunicorn.conf.py).
+URI_TOO_LONG = {
+    "description": "Request line over 8190 bytes: refused by the HTTP server, not the service,"
+                   " with its own HTML page.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
 
 
 def _responses(ok_status, ok, errors):
@@ -30,6 +39,7 @@ def _responses(ok_status, ok, errors):
     for status in errors:
         responses[status] = {"description": ERRORS[status], "content": {
             "application/json": {"schema": "Error"}}}
+    responses["414"] = URI_TOO_LONG
     return responses
 
 
@@ -53,15 +63,16 @@ def build_spec():
     # Leaves first: registering a schema also registers the schemas it nests.
     for name in ("Error", "Health", "Customer", "LicenseSummary", "CustomerWithLicenses",
                  "CustomerList", "Warning", "License", "IssuedLicense", "LicenseRequest"):
-        spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+        schema = getattr(schemas, f"{name}Schema")
+        spec.components.schema(name, getattr(schema, "OPENAPI", None), schema=schema)
 
     secured = [{"bearer": []}, {"session": []}]
     spec.path("/license", operations={"post": {
         "summary": "Issue a license to the customer named by customerId, else by email, else new",
         "security": secured,
         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 255,
-                                   "pattern": "^[\\x20-\\x7e]+$"}}],
+                        "schema": {"type": "string",
+                                   "pattern": f"^{schemas.IDEMPOTENCY_KEY_PATTERN}$"}}],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": "LicenseRequest"}}},
         "responses": _responses("201", {
@@ -72,8 +83,7 @@ def build_spec():
     spec.path("/customers", operations={"get": {
         "summary": "Find a customer by email (the email rule); zero or one result",
         "security": secured,
-        "parameters": [{"name": "email", "in": "query", "required": True,
-                        "schema": {"type": "string"}}],
+        "parameters": [{"in": "query", "schema": schemas.CustomerQuerySchema}],
         "responses": _responses("200", _json("CustomerList", "Matching customers."), READ_ERRORS),
     }})
     spec.path("/customers/{id}", operations={"get": {
@@ -96,15 +106,16 @@ def build_spec():
         "summary": "The public key that verifies license files", "security": secured,
         "responses": _responses("200", {"description": "PEM public key.", "content": {
             "application/x-pem-file": {"schema": {"type": "string"}}}},
-            ("401", "405", "500", "503")),
+            ("401", "405", "422", "500", "503")),
     }})
     spec.path("/health", operations={"get": {
         "summary": "200 when the database answers", "security": [],
-        "responses": _responses("200", _json("Health", "Healthy."), ("405", "500", "503")),
+        "responses": _responses("200", _json("Health", "Healthy."),
+                                ("405", "422", "500", "503")),
     }})
     spec.path("/openapi.json", operations={"get": {
         "summary": "This document", "security": [],
-        "responses": {"200": {"description": "OpenAPI 3 document.", "content": {
-            "application/json": {"schema": {"type": "object"}}}}},
+        "responses": _responses("200", _json({"type": "object"}, "OpenAPI 3 document."),
+                                ("405", "422", "500")),
     }})
     return spec.to_dict()

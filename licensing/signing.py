@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -21,6 +21,9 @@ PAYLOAD_FIELDS = {
     "features": dict, "sku_name": str, "sku_short_name": str, "is_trial": bool,
 }
 CUSTOMER_FIELDS = ("id", "name", "email", "company")
+_BASE64_ALPHABET = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+)
 
 
 class LicenseInvalid(ValueError):
@@ -44,11 +47,7 @@ def sign(payload, private_key):
 
 def verify(text, public_key):
     """Return the payload of a license file, or raise LicenseInvalid saying what is wrong."""
-    try:
-        raw = base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise LicenseInvalid("not base64: the file is not a standard base64 license") from None
-    raw = raw.rstrip(b"\0")
+    raw = _decode(text)
     if len(raw) <= SIGNATURE_BYTES:
         raise LicenseInvalid(
             f"too short: {len(raw)} bytes decoded, a license needs a payload and a "
@@ -58,10 +57,55 @@ def verify(text, public_key):
     try:
         public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA512())
     except InvalidSignature:
+        if _is_base64(raw):
+            raise LicenseInvalid(
+                "not base64: encoded twice (the decoded bytes are base64 text again);"
+                " decode it once"
+            ) from None
         raise LicenseInvalid(
             "signature does not match this key: the file was altered or signed by another key"
         ) from None
     return _parse_payload(data)
+
+
+def _decode(text):
+    """The bytes of a license file's text, minus trailing NULs; LicenseInvalid when not base64.
+
+    The file is one line of standard, padded base64 (a final newline is tolerated): what the
+    service writes. Each way a re-encoded file differs gets its own reason.
+    """
+    body = text.rstrip("\r\n")
+    if any(char.isspace() for char in body):
+        raise LicenseInvalid(
+            "not base64: line breaks or spaces inside the text; a license file is one line of"
+            " standard base64"
+        )
+    if "-" in body or "_" in body:
+        raise LicenseInvalid(
+            "not base64: it uses the URL-safe alphabet (- and _); a license file uses standard"
+            " base64 (+ and /)"
+        )
+    stray = next((char for char in body if char not in _BASE64_ALPHABET), None)
+    if stray is not None:
+        raise LicenseInvalid(f"not base64: {stray!r} is not a base64 character")
+    if len(body) % 4:
+        raise LicenseInvalid(
+            f"not base64: {len(body)} characters is not a multiple of 4 (truncated, or the"
+            " padding is missing)"
+        )
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except binascii.Error as exc:
+        raise LicenseInvalid(f"not base64: {exc}") from None
+    return raw.rstrip(b"\0")
+
+
+def _is_base64(raw):
+    try:
+        text = raw.decode("ascii")
+        return bool(text) and base64.b64decode(text.rstrip("\r\n"), validate=True) != b""
+    except (UnicodeDecodeError, binascii.Error, ValueError):
+        return False
 
 
 def _parse_payload(data):
@@ -117,12 +161,19 @@ def load_private_key(path):
 
 
 def load_public_key(path):
+    """The RSA public key in a PEM file holding a public key or a private key."""
     with open(path, "rb") as handle:
         data = handle.read()
     try:
-        return serialization.load_pem_public_key(data)
-    except ValueError:
-        return serialization.load_pem_private_key(data, password=None).public_key()
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, UnsupportedAlgorithm):
+        try:
+            key = serialization.load_pem_private_key(data, password=None).public_key()
+        except (ValueError, TypeError, UnsupportedAlgorithm):  # TypeError: a passphrase is set
+            raise ValueError(f"{path} is not an unencrypted PEM public or private key") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError(f"{path} holds a {type(key).__name__}, not an RSA key")
+    return key
 
 
 class KeyStore:

@@ -1,10 +1,13 @@
 """Routes of /api/v1: each parses, resolves or reads, and responds."""
 
+import json
 import re
+from urllib.parse import unquote_to_bytes
 
 from flask import Response, current_app, g, jsonify, request, url_for
 from sqlalchemy import select, text
 from sqlalchemy.orm import contains_eager
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from ..auth import authenticate_api
 from ..errors import NotFound, ValidationFailed
@@ -13,6 +16,8 @@ from ..issuing import issue
 from ..models import Customer, License
 from ..openapi import build_spec
 from ..schemas import (
+    ID_PATTERN,
+    IDEMPOTENCY_KEY_PATTERN,
     CustomerListSchema,
     CustomerQuerySchema,
     CustomerWithLicensesSchema,
@@ -23,8 +28,8 @@ from ..schemas import (
 from . import bp
 
 PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
-_ID = re.compile(r"[a-z0-9]{26}\Z")
-_IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,255}\Z")
+_ID = re.compile(ID_PATTERN)
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 @bp.before_request
@@ -33,21 +38,50 @@ def _authenticate():
         authenticate_api()
 
 
-def _json_body():
-    if not request.is_json:
-        from werkzeug.exceptions import UnsupportedMediaType
+@bp.before_app_request
+def _authenticate_unrouted():
+    """An unknown address or method under /api/v1 is a 401 too until credentials are valid:
+    without them, 404s and 405s would map the API for anyone."""
+    path = request.path
+    if request.endpoint is None and (path == bp.url_prefix or path.startswith(bp.url_prefix + "/")):
+        authenticate_api()
 
+
+@bp.before_request
+def _check_query_string():
+    """Werkzeug turns invalid UTF-8 in a query into U+FFFD silently; refuse it instead."""
+    try:
+        unquote_to_bytes(request.query_string).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed("The query string is not valid UTF-8 once percent-decoded.",
+                               {"_query": ["Not valid UTF-8."]}) from None
+
+
+def _json_body():
+    """The body as JSON text: UTF-8, parsable, and free of lone surrogates such as \\ud800."""
+    if not request.is_json:
         raise UnsupportedMediaType()
-    body = request.get_json(silent=True)
-    if body is None:
+    data = request.get_data(cache=True)
+    if request.content_length is None and len(data) >= current_app.config["MAX_CONTENT_LENGTH"]:
+        # A chunked body is read up to the limit and silently cut there (werkzeug's
+        # LimitedStream): one that fills the limit is taken as over it.
+        raise RequestEntityTooLarge()
+    try:
+        body = json.loads(data.decode("utf-8"))
+        # A lone surrogate escape parses, but is no character: it could not be stored or hashed.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise ValidationFailed("The request body is nested too deeply.",
+                               {"_body": ["Nested too deeply."]}) from None
+    except ValueError:  # also UnicodeError and JSONDecodeError
         raise ValidationFailed("The request body is not valid JSON.",
-                               {"_body": ["Not valid JSON."]})
+                               {"_body": ["Not valid JSON."]}) from None
     return body
 
 
 def _idempotency_key():
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ValidationFailed.for_fields(
             {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]}
         )
@@ -90,7 +124,7 @@ def find_customers():
 
 @bp.get("/customers/<customer_id>")
 def get_customer(customer_id):
-    customers = _ID.match(customer_id) and _customers_with_licenses(Customer.id == customer_id)
+    customers = _ID.fullmatch(customer_id) and _customers_with_licenses(Customer.id == customer_id)
     if not customers:
         raise NotFound("No customer has this id.")
     return CustomerWithLicensesSchema().dump(customers[0])
@@ -98,7 +132,7 @@ def get_customer(customer_id):
 
 def _license_or_404(license_id):
     license_ = None
-    if _ID.match(license_id):
+    if _ID.fullmatch(license_id):
         license_ = db.session.scalar(
             select(License).join(License.customer).options(contains_eager(License.customer))
             .where(License.id == license_id)
