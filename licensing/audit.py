@@ -39,33 +39,40 @@ class Entry:
     at: datetime
     action: str
     actor: str
-    remote_addr: str
     target: str
+    remote_addr: str
+    detail: str = ""
+    license_id: str | None = None
 
     def as_row(self):
-        return (isoformat(self.at), self.action, self.actor, self.remote_addr or "unknown",
-                self.target)
+        """The CLI's columns: when, what, who, from, target."""
+        target = self.target
+        if self.license_id:
+            target = f"{self.license_id} {self.detail}: {self.target}"
+        return (isoformat(self.at), self.action, self.actor, self.remote_addr or "unknown", target)
 
 
 def _issuances(limit):
     """Issuing is recorded by the license row itself: issued_by, issued_at, issued_from."""
     rows = db.session.execute(
         select(License.id, License.issued_at, License.issued_by, License.issued_from,
-               License.sku, License.users, License.is_trial, Customer.email)
+               License.sku, License.users, License.is_trial, Customer.organization,
+               Customer.email)
         .join(Customer, Customer.id == License.customer_id)
         .order_by(License.issued_at.desc(), License.id.desc()).limit(limit)
     )
     return [
-        Entry(row.issued_at, "license_issued", row.issued_by, row.issued_from,
-              f"{row.id} ({row.sku}, {row.users} users{', trial' if row.is_trial else ''})"
-              f" for {row.email}")
+        Entry(row.issued_at, "license_issued", row.issued_by, f"{row.organization} <{row.email}>",
+              row.issued_from, f"{row.sku} {'trial' if row.is_trial else 'license'},"
+              f" {row.users} users", license_id=row.id)
         for row in rows
     ]
 
 
 def trail(limit=200):
     """Audit events and license issuances merged, newest first."""
-    events = [Entry(e.at, e.action, e.actor, e.remote_addr, e.target) for e in recent(limit)]
+    events = [Entry(e.at, e.action, e.actor, e.target, e.remote_addr, e.detail)
+              for e in recent(limit)]
     entries = events + _issuances(limit)
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:limit]

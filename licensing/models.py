@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, types
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
-from .ids import isoformat, new_id, utcnow
+from .ids import new_id, utcnow
 
 
 class UTCDateTime(types.TypeDecorator):
@@ -111,8 +111,3 @@ class AuditEvent(db.Model):
     target: Mapped[str] = mapped_column(String(320), default="")
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
-
-    def as_text(self):
-        return "  ".join(
-            (isoformat(self.at), f"{self.action:<16}", self.actor, self.target, self.remote_addr)
-        )

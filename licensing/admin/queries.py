@@ -1,20 +1,17 @@
-"""What the admin pages read: customer search, a customer's history, a license, the audit trail."""
+"""What the admin pages read: customer search, a customer's history, a license."""
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from .. import audit
 from ..emails import InvalidEmail, normalize
 from ..extensions import db
 from ..models import Customer, License
+from ..schemas import ID_PATTERN
 
 SEARCH_LIMIT = 50
-AUDIT_LIMIT = 200
-_ID = re.compile(r"[a-z0-9]{26}\Z")
+_ID = re.compile(ID_PATTERN)
 
 
 def _like_pattern(text):
@@ -45,7 +42,7 @@ def search_customers(query, limit=SEARCH_LIMIT):
 
 def customer_history(customer_id):
     """(customer, its licenses newest first), or None when no customer has this id."""
-    customer = db.session.get(Customer, customer_id) if _ID.match(customer_id) else None
+    customer = db.session.get(Customer, customer_id) if _ID.fullmatch(customer_id) else None
     if customer is None:
         return None
     licenses = db.session.scalars(
@@ -56,45 +53,9 @@ def customer_history(customer_id):
 
 
 def license_with_customer(license_id):
-    if not _ID.match(license_id):
+    if not _ID.fullmatch(license_id):
         return None
     return db.session.scalar(
         select(License).join(License.customer).options(contains_eager(License.customer))
         .where(License.id == license_id)
     )
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of the audit trail page."""
-
-    at: datetime
-    action: str
-    actor: str
-    target: str
-    address: str
-    detail: str = ""
-    license_id: str | None = None
-
-
-def audit_trail(limit=AUDIT_LIMIT):
-    """Audit events and license issuance (recorded on the license row), newest first."""
-    entries = [
-        Entry(event.at, event.action, event.actor, event.target, event.remote_addr, event.detail)
-        for event in audit.recent(limit)
-    ]
-    issued = db.session.execute(
-        select(License.id, License.issued_at, License.issued_by, License.issued_from,
-               License.sku, License.users, License.is_trial, Customer.organization,
-               Customer.email)
-        .join(Customer, License.customer_id == Customer.id)
-        .order_by(License.issued_at.desc(), License.id.desc()).limit(limit)
-    )
-    for row in issued:
-        kind = "trial" if row.is_trial else "license"
-        entries.append(Entry(
-            row.issued_at, "license_issued", row.issued_by, f"{row.organization} <{row.email}>",
-            row.issued_from, f"{row.sku} {kind}, {row.users} users", license_id=row.id,
-        ))
-    entries.sort(key=lambda entry: entry.at, reverse=True)
-    return entries[:limit]

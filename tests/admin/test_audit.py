@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from licensing.admin.queries import audit_trail
+from licensing.audit import trail as audit_trail
 from licensing.ids import utcnow
 from licensing.models import AuditEvent, Customer, License
 from tests.admin.conftest import ADMIN_EMAIL, csrf_token, sign_in
@@ -45,7 +45,7 @@ def test_audit_trail_merges_events_and_licenses_newest_first(db):
     ])
     db.session.commit()
     entries = audit_trail()
-    assert [(e.action, e.actor, e.address) for e in entries] == [
+    assert [(e.action, e.actor, e.remote_addr) for e in entries] == [
         ("login", "x@y.example", "10.0.0.1"),
         ("license_issued", "portal", "10.0.0.2"),
         ("token_created", "cli", "cli"),
