@@ -29,7 +29,8 @@ def require_postgres():
             engine.dispose()
             _reachable = ""
         except sa.exc.OperationalError as exc:
-            _reachable = f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} does not answer: {exc.orig}"
+            where = make_url(POSTGRES_URL).render_as_string()
+            _reachable = f"PostgreSQL at {where} does not answer: {exc.orig}"
     if _reachable:
         if IN_CI:
             pytest.fail(f"CI must run the PostgreSQL suite: {_reachable}", pytrace=False)

@@ -42,7 +42,8 @@ class LiveServer:
         self.process = None
         self.log = self.workdir / "server.log"
         self.flask("db", "upgrade")
-        self.token = self.flask("tokens", "create", "contract-tests").stdout.strip().splitlines()[-1]
+        created = self.flask("tokens", "create", "contract-tests")
+        self.token = created.stdout.strip().splitlines()[-1]
 
     def flask(self, *args, input=None, check=True):
         """Run a `flask --app wsgi` command against this server's settings."""
