@@ -20,6 +20,9 @@ from .signing import sign
 from .skus import SKU_NAMES, feature_flags
 
 IDEMPOTENCY_CONSTRAINT = "pk_idempotency_keys"
+# 1-255 printable ASCII characters (0x20-0x7e), spaces only inside: HTTP drops them around a
+# header value, so a key that began or ended with one could not arrive as it was sent.
+IDEMPOTENCY_KEY_PATTERN = r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?"
 
 
 @dataclass

@@ -6,6 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from . import schemas
+from .issuing import IDEMPOTENCY_KEY_PATTERN
 
 ERRORS = {
     "401": "No valid credentials.",
@@ -61,7 +62,7 @@ def build_spec():
         "security": secured,
         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                         "schema": {"type": "string", "minLength": 1, "maxLength": 255,
-                                   "pattern": "^[\\x21-\\x7e]+$"}}],
+                                   "pattern": f"^{IDEMPOTENCY_KEY_PATTERN}$"}}],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": "LicenseRequest"}}},
         "responses": _responses("201", {

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager
 from ..auth import authenticate_api
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..issuing import issue
+from ..issuing import IDEMPOTENCY_KEY_PATTERN, issue
 from ..models import Customer, License
 from ..openapi import build_spec
 from ..schemas import (
@@ -24,7 +24,7 @@ from . import bp
 
 PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
 _ID = re.compile(r"[a-z0-9]{26}\Z")
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}\Z")
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN + r"\Z")
 
 
 @bp.before_request
@@ -48,9 +48,9 @@ def _json_body():
 def _idempotency_key():
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        raise ValidationFailed.for_fields(
-            {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters, no spaces."]}
-        )
+        raise ValidationFailed.for_fields({"Idempotency-Key": [
+            "Must be 1 to 255 printable ASCII characters, with no space at either end."
+        ]})
     return key
 
 
