@@ -3,9 +3,10 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from .audit import client_address
@@ -23,6 +24,8 @@ IDEMPOTENCY_CONSTRAINT = "pk_idempotency_keys"
 # 1-255 printable ASCII characters (0x20-0x7e), spaces only inside: HTTP drops them around a
 # header value, so a key that began or ended with one could not arrive as it was sent.
 IDEMPOTENCY_KEY_PATTERN = r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?"
+# The contract keeps keys at least this long; pruning never goes below it.
+IDEMPOTENCY_KEY_MIN_HOURS = 24
 
 
 @dataclass
@@ -119,3 +122,12 @@ def _claim_key(credential, key, digest):
             ) from None
         return Issued(stored.response_status, json.loads(stored.response_body), replayed=True)
     return None
+
+
+def prune_idempotency_keys(older_than_hours=IDEMPOTENCY_KEY_MIN_HOURS):
+    """Delete stored answers older than the given age; the caller commits. Returns the count."""
+    if older_than_hours < IDEMPOTENCY_KEY_MIN_HOURS:
+        raise ValueError(f"keys are kept at least {IDEMPOTENCY_KEY_MIN_HOURS} hours")
+    cutoff = utcnow() - timedelta(hours=older_than_hours)
+    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    return result.rowcount

@@ -1,9 +1,12 @@
 """Idempotency-Key rules that need no second worker: what a key may be, whose it is."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from licensing.auth import create_token
+from licensing.ids import utcnow
 from licensing.models import IdempotencyKey, License
 
 BODY = {"email": "keys@acme.example", "organization": "Key Holders", "contactName": "Kay",
@@ -56,3 +59,28 @@ def test_same_key_from_another_token_is_another_request(client, auth, db):
     assert mine.status_code == theirs.status_code == 201
     assert theirs.get_json()["id"] != mine.get_json()["id"]
     assert count(db, IdempotencyKey) == 2
+
+
+def stored_key(db, key, age):
+    db.session.add(IdempotencyKey(credential="token:x", key=key, request_hash="0" * 64,
+                                  response_status=201, response_body="{}",
+                                  created_at=utcnow() - age))
+
+
+def test_prune_forgets_keys_older_than_a_day_and_keeps_younger_ones(db, runner):
+    stored_key(db, "old", timedelta(hours=24, minutes=1))
+    stored_key(db, "young", timedelta(hours=23, minutes=59))
+    db.session.commit()
+    result = runner.invoke(args=["idempotency-keys", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 " in result.output
+    assert db.session.scalars(sa.select(IdempotencyKey.key)).all() == ["young"]
+
+
+def test_prune_refuses_to_keep_keys_less_than_24_hours(db, runner):
+    stored_key(db, "recent", timedelta(hours=12))
+    db.session.commit()
+    result = runner.invoke(args=["idempotency-keys", "prune", "--older-than", "12"])
+    assert result.exit_code != 0
+    assert "24" in result.output
+    assert count(db, IdempotencyKey) == 1
