@@ -105,8 +105,8 @@ def proxied(database, proxy, signing_key, tmp_path, monkeypatch):
 
 postgres_only = pytest.mark.skipif(
     backend() != "postgresql",
-    reason="SQLite is a file the app opens itself: there is no connection to cut. Its 503 is a"
-           " lock that outlives the retries, tested below.")
+    reason="SQLite is a file the app opens itself: there is no connection to cut. Its 503s (a"
+           " file that cannot be opened, a lock that outlives the retries) are tested below.")
 
 
 @postgres_only
@@ -160,9 +160,37 @@ def test_connection_lost_between_customer_and_license_writes_stores_neither(
     assert retried.get_json()["resolution"] == "created"
 
 
-# --- SQLite locked -----------------------------------------------------------------------------
+# --- SQLite: a file that cannot be opened, a lock held too long --------------------------------
 
-sqlite_only = pytest.mark.skipif(backend() != "sqlite", reason="database-wide locks are SQLite's")
+sqlite_only = pytest.mark.skipif(backend() != "sqlite", reason="SQLite's file and its locks")
+
+
+@sqlite_only
+def test_sqlite_file_that_cannot_be_opened_gives_503_until_it_can(signing_key, tmp_path,
+                                                                  monkeypatch):
+    """A volume not mounted yet: 503, then the service works once the file is there."""
+    monkeypatch.setenv("LICENSING_INSTANCE_PATH", str(tmp_path / "instance"))
+    volume = tmp_path / "volume"
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "test", "LICENSE_SIGNING_KEY": str(signing_key),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{volume / 'licensing.db'}",
+    })
+    client = app.test_client()
+    assert_unavailable(client.get("/api/v1/health"))
+    assert_unavailable(client.post("/api/v1/license", json=BODY,
+                                   headers={"Authorization": "Bearer lic_whatever"}))
+
+    volume.mkdir()
+    with app.app_context():
+        _db.create_all()
+        token, _record = create_token("after-mount")
+        _db.session.commit()
+    assert client.get("/api/v1/health").status_code == 200
+    issued = client.post("/api/v1/license", json=BODY,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert issued.status_code == 201, issued.get_json()
+    with app.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture
