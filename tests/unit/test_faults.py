@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -201,8 +202,10 @@ def short_busy_timeout(app, monkeypatch):
     _db.engine.dispose()
 
 
-def hold_write_lock(database, seconds):
-    """Another connection takes SQLite's write lock for a while, as a slow worker would."""
+@contextmanager
+def write_lock_held(database, release):
+    """Another connection holds SQLite's write lock, as a slow worker would, until release is
+    set (or 10 s pass)."""
     engine = sa.create_engine(database.url)
     taken = threading.Event()
 
@@ -210,33 +213,53 @@ def hold_write_lock(database, seconds):
         with engine.connect() as conn:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
             taken.set()
-            threading.Event().wait(seconds)
+            release.wait(10)
             conn.exec_driver_sql("ROLLBACK")
-        engine.dispose()
 
     thread = threading.Thread(target=hold)
     thread.start()
-    assert taken.wait(5)
-    return thread
+    try:
+        assert taken.wait(5)
+        yield
+    finally:
+        release.set()
+        thread.join()
+        engine.dispose()
+
+
+class ReleaseOnRetry(logging.Handler):
+    """Sets an event when write() logs that it is retrying."""
+
+    def __init__(self, event):
+        super().__init__()
+        self.event = event
+
+    def emit(self, record):
+        if "retrying" in record.getMessage():
+            self.event.set()
 
 
 @sqlite_only
 def test_sqlite_lock_held_by_another_writer_is_retried_not_an_error(
         client, auth, database, short_busy_timeout, caplog):
     caplog.set_level(logging.INFO, logger="licensing.database")
-    holder = hold_write_lock(database, 0.3)
-    response = client.post("/api/v1/license", json=BODY, headers=auth)
-    holder.join()
+    retried = threading.Event()
+    handler = ReleaseOnRetry(retried)
+    logging.getLogger("licensing.database").addHandler(handler)
+    try:
+        with write_lock_held(database, release=retried):
+            response = client.post("/api/v1/license", json=BODY, headers=auth)
+    finally:
+        logging.getLogger("licensing.database").removeHandler(handler)
     assert response.status_code == 201, response.get_json()
-    assert "database is locked, retrying" in caplog.text
+    assert "database is locked, retrying (attempt 1)" in caplog.text
 
 
 @sqlite_only
 def test_sqlite_lock_outliving_every_retry_is_503(client, auth, database, short_busy_timeout,
                                                   monkeypatch):
     monkeypatch.setattr(backend_rules, "WRITE_ATTEMPTS", 2)
-    holder = hold_write_lock(database, 1.5)
-    response = client.post("/api/v1/license", json=BODY, headers=auth)
-    holder.join()
+    with write_lock_held(database, release=threading.Event()):
+        response = client.post("/api/v1/license", json=BODY, headers=auth)
     assert_unavailable(response)
     assert client.post("/api/v1/license", json=BODY, headers=auth).status_code == 201
