@@ -85,24 +85,32 @@ def test_resolver_waits_for_an_insert_in_flight_and_binds_to_it(
         client, auth, db, other, monkeypatch):
     """The competitor has inserted but not committed: our insert blocks on it, then loses."""
     winner = winner_row()
-    committed = threading.Event()
+    committed, blocked = threading.Event(), []
 
     def compete():
         conn = other.connect()
         conn.begin()
         conn.execute(sa.insert(Customer.__table__).values(winner))
 
-        def commit_later():
+        def commit_once_blocking():
+            # Commit only once the resolver's insert is waiting on our row lock.
+            for _ in range(250):
+                if conn.execute(sa.text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")).scalar():
+                    blocked.append(True)
+                    break
+                threading.Event().wait(0.02)
             conn.commit()
             conn.close()
             committed.set()
 
-        threading.Timer(0.3, commit_later).start()
+        threading.Thread(target=commit_once_blocking).start()
 
     insert_between_read_and_write(monkeypatch, compete)
     response = client.post("/api/v1/license", json=BODY, headers=auth)
 
-    assert committed.wait(5)
+    assert committed.wait(10) and blocked == [True]
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["customer"]["id"] == winner["id"]
     customers, licenses = stored(db)
