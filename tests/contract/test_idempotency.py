@@ -4,7 +4,11 @@ import json
 import secrets
 
 import pytest
+import sqlalchemy as sa
 
+from licensing.auth import TOKEN_PREFIX, hash_token
+from licensing.ids import new_id, utcnow
+from licensing.models import ApiToken
 from tests.support import unique_email
 from tests.support.burst import burst, post_license
 
@@ -26,9 +30,15 @@ def licenses_of(server, email):
 
 @pytest.fixture(scope="module")
 def other_token(busy_server):
-    """A second portal client's token on the same server."""
-    result = busy_server.flask("tokens", "create", "portal-b-" + secrets.token_hex(3))
-    return result.stdout.strip().splitlines()[-1]
+    """A second portal client's token on the same server, stored as `tokens create` would."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    engine = sa.create_engine(busy_server.env["DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(sa.insert(ApiToken.__table__).values(
+            id=new_id(), name="portal-b-" + secrets.token_hex(3), token_hash=hash_token(token),
+            created_at=utcnow()))
+    engine.dispose()
+    return token
 
 
 def test_16_simultaneous_requests_with_one_key_issue_one_license(busy_server):
