@@ -12,8 +12,10 @@ from flask_migrate import downgrade, upgrade
 
 from licensing import MIGRATIONS, create_app
 from licensing.auth import create_token
+from licensing.database import violates
 from licensing.extensions import db as _db
-from licensing.models import Customer, License
+from licensing.issuing import IDEMPOTENCY_CONSTRAINT
+from licensing.models import Customer, IdempotencyKey, License
 
 CUSTOMER = {"id": "c" * 26, "email": "Old@Acme.example", "email_normalized": "old@acme.example",
             "organization": "Old Acme", "contact_name": "Olga Old",
@@ -59,6 +61,27 @@ def test_flask_db_upgrade_on_an_empty_database_matches_the_models(bare_app):
     assert result.exit_code == 0, result.output
     assert tables() == set(_db.metadata.tables)
     assert schema_differences() == []
+
+
+KEY = {"credential": "token:x", "key": "k", "request_hash": "0" * 64, "response_status": 201,
+       "response_body": "{}", "created_at": datetime(2024, 1, 1)}
+
+
+@pytest.mark.parametrize(("model", "constraint", "row", "clash"), [
+    (Customer, Customer.EMAIL_CONSTRAINT, CUSTOMER, {**CUSTOMER, "id": "d" * 26}),
+    (IdempotencyKey, IDEMPOTENCY_CONSTRAINT, KEY, {**KEY, "request_hash": "1" * 64}),
+], ids=["customer-email", "idempotency-key"])
+def test_migrated_constraints_carry_the_names_the_code_recovers_by(bare_app, model, constraint,
+                                                                   row, clash):
+    """The resolver and the key claim recognise one violation by name: in a database made by
+    the migrations (as in production), not only by create_all, the name must be that one."""
+    upgrade()
+    _db.session.execute(sa.insert(model.__table__).values(aware(row)))
+    _db.session.commit()
+    with pytest.raises(sa.exc.IntegrityError) as duplicate:
+        _db.session.execute(sa.insert(model.__table__).values(aware(clash)))
+    _db.session.rollback()
+    assert violates(duplicate.value, constraint)
 
 
 def test_upgrade_keeps_rows_written_at_the_first_revision(bare_app):
