@@ -4,7 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
+HOST ?= 0.0.0.0
 WORKERS ?= 4
+THREADS ?= 4
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install run serve test test-sqlite test-postgres lint bench
@@ -22,9 +24,14 @@ run: install
 	$(FLASK) users ensure-dev-admin
 	$(FLASK) run --port $(PORT)
 
+# Production serving: settings come from the environment (DATABASE_URL, SECRET_KEY,
+# LICENSE_SIGNING_KEY, ...); production mode unless LICENSING_ENV says otherwise, so a
+# missing secret or key stops start-up. The tests' live servers run this same gunicorn line.
+serve: export LICENSING_ENV ?= production
 serve: install
 	$(FLASK) db upgrade
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
+		--access-logfile - wsgi:app
 
 test: test-sqlite test-postgres
 

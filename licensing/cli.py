@@ -12,6 +12,7 @@ from . import audit, signing
 from .auth import create_token, revoke_token
 from .extensions import db
 from .ids import isoformat
+from .issuing import IDEMPOTENCY_KEY_MIN_HOURS, prune_idempotency_keys
 from .models import ApiToken
 from .users import UserError, create_user, ensure_dev_admin
 
@@ -19,6 +20,8 @@ tokens = click.Group("tokens", help="API tokens for portal clients.")
 keys = click.Group("keys", help="License signing keys.")
 licenses = click.Group("licenses", help="License files.")
 users = click.Group("users", help="Admin accounts for the license form.")
+idempotency_keys = click.Group(
+    "idempotency-keys", help="Stored answers to requests sent with an Idempotency-Key.")
 
 
 @users.command("create")
@@ -124,6 +127,17 @@ def licenses_verify(file, public_key_path):
     click.echo("valid: the signature matches the key", err=True)
 
 
+@idempotency_keys.command("prune")
+@click.option("--older-than", "hours", default=IDEMPOTENCY_KEY_MIN_HOURS, show_default=True,
+              type=click.IntRange(min=IDEMPOTENCY_KEY_MIN_HOURS),
+              help="Delete keys stored more than this many hours ago.")
+def idempotency_keys_prune(hours):
+    """Forget Idempotency-Keys older than HOURS (never less than the contract's 24 hours)."""
+    deleted = prune_idempotency_keys(hours)
+    db.session.commit()
+    click.echo(f"Deleted {deleted} Idempotency-Key(s) older than {hours} hours.")
+
+
 @click.command("audit")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000),
               help="How many entries, newest first.")
@@ -138,5 +152,5 @@ def audit_command(limit):
 
 
 def register(app):
-    for group in (tokens, keys, licenses, users, audit_command):
+    for group in (tokens, keys, licenses, users, idempotency_keys, audit_command):
         app.cli.add_command(group)

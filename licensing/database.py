@@ -37,9 +37,9 @@ def configure_engine(engine):
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # Sent on the DBAPI connection: transaction control, not a query of ours.
-        begin = "BEGIN IMMEDIATE" if _immediate.get() else "BEGIN"
-        connection.connection.dbapi_connection.execute(begin)
+        # Through SQLAlchemy, not the raw DBAPI connection, so that a BEGIN IMMEDIATE which
+        # times out on the lock raises sqlalchemy's OperationalError, which write() retries.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
 def is_locked(exc):

@@ -3,9 +3,10 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from .audit import client_address
@@ -20,6 +21,8 @@ from .signing import sign
 from .skus import SKU_NAMES, feature_flags
 
 IDEMPOTENCY_CONSTRAINT = "pk_idempotency_keys"
+# The contract keeps keys at least this long; pruning never goes below it.
+IDEMPOTENCY_KEY_MIN_HOURS = 24
 
 
 @dataclass
@@ -116,3 +119,12 @@ def _claim_key(credential, key, digest):
             ) from None
         return Issued(stored.response_status, json.loads(stored.response_body), replayed=True)
     return None
+
+
+def prune_idempotency_keys(older_than_hours=IDEMPOTENCY_KEY_MIN_HOURS):
+    """Delete stored answers older than the given age; the caller commits. Returns the count."""
+    if older_than_hours < IDEMPOTENCY_KEY_MIN_HOURS:
+        raise ValueError(f"keys are kept at least {IDEMPOTENCY_KEY_MIN_HOURS} hours")
+    cutoff = utcnow() - timedelta(hours=older_than_hours)
+    result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    return result.rowcount

@@ -28,6 +28,8 @@ _USERS_RULE = f"Must be an integer between 1 and {MAX_USERS}."
 # the document cannot drift from the code. They are written in the subset that Python's re and
 # ECMA-262 (JSON Schema's regex dialect) read alike; the code uses them with fullmatch.
 ID_PATTERN = r"[a-z0-9]{26}"
+# 1-255 printable ASCII characters (0x20-0x7e), spaces only inside: HTTP drops them around a
+# header value, so a key that began or ended with one could not arrive as it was sent.
 IDEMPOTENCY_KEY_PATTERN = r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?"
 # Control characters (Unicode Cc) are refused; what str.strip() then trims is exactly _SPACE.
 _CONTROL = r"\x00-\x1f\x7f-\x9f"

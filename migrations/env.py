@@ -15,12 +15,8 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    # Flask-SQLAlchemy>=3.1 (setup.cfg): db.get_engine() is deprecated and warns.
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():
@@ -89,21 +85,43 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info('No changes in schema detected.')
 
-    conf_args = current_app.extensions['migrate'].configure_args
+    conf_args = dict(current_app.extensions['migrate'].configure_args)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copy, drop and rename; with foreign keys enforced,
+            # dropping a table that other rows reference fails (or cascades). The pragma is
+            # ignored inside a transaction, so it goes to the DBAPI connection before one begins.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+            # SQLite's DDL is transactional: one transaction for the whole upgrade, so a failed
+            # migration leaves the schema as it was.
+            conf_args.setdefault("transactional_ddl", True)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(connection):
+    """Refuse to commit migrations that left rows pointing at nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows that break foreign keys: {broken[:10]}")
 
 
 if context.is_offline_mode():

@@ -82,9 +82,9 @@ def _json_body():
 def _idempotency_key():
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise ValidationFailed.for_fields(
-            {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]}
-        )
+        raise ValidationFailed.for_fields({"Idempotency-Key": [
+            "Must be 1 to 255 printable ASCII characters, with no space at either end."
+        ]})
     return key
 
 
