@@ -7,3 +7,8 @@ altogether (0) would let one client make a worker buffer an endless line.
 """
 
 limit_request_line = 8190
+
+# gunicorn 27 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl), shared by
+# every instance on the host; this service does not use it, so two instances never contend.
+# Older gunicorn versions ignore the unknown name.
+control_socket_disable = True
