@@ -9,17 +9,24 @@ WORKERS ?= 4
 THREADS ?= 4
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run serve test test-sqlite test-postgres lint bench
+.PHONY: install install-app run serve test test-sqlite test-postgres lint bench
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+# The service alone (run, serve), then the test tools on top (test, lint, bench).
+$(VENV)/.app: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e .
 	touch $@
+
+$(VENV)/.installed: $(VENV)/.app
+	$(VENV)/bin/pip install -q -e '.[test,bench]'
+	touch $@
+
+install-app: $(VENV)/.app
 
 install: $(VENV)/.installed
 
-run: install
+run: install-app
 	$(FLASK) db upgrade
 	$(FLASK) users ensure-dev-admin
 	$(FLASK) run --port $(PORT)
@@ -28,7 +35,7 @@ run: install
 # LICENSE_SIGNING_KEY, ...); production mode unless LICENSING_ENV says otherwise, so a
 # missing secret or key stops start-up. The tests' live servers run this same gunicorn line.
 serve: export LICENSING_ENV ?= production
-serve: install
+serve: install-app
 	$(FLASK) db upgrade
 	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
