@@ -28,11 +28,14 @@ def load_config(instance_path, environ=None):
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", "10")),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", str(15 * 60))),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Reverse proxies in front of the service whose X-Forwarded-For is trusted: with 1, the
+        # address one hop out is the client's (sign-in limits, audit trail, issued_from).
+        "PROXY_HOPS": int(env.get("LICENSING_PROXY_HOPS", "0")),
     }
     if production:
         _check_production(config)
     elif not config["SECRET_KEY"]:
-        # Development only: a per-process secret means sessions end on restart, which is fine.
+        # Development only: a random secret kept in the instance folder, shared by all workers.
         config["SECRET_KEY"] = _dev_secret(instance_path)
     return config
 

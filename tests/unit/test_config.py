@@ -55,3 +55,20 @@ def test_production_cookies_are_secure(tmp_path, signing_key):
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_HTTPONLY"] is True
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+
+def test_proxy_hops_make_the_forwarded_address_the_client(tmp_path, monkeypatch, signing_key):
+    from licensing.audit import client_address
+
+    monkeypatch.setenv("LICENSING_INSTANCE_PATH", str(tmp_path))
+    environ = {"REMOTE_ADDR": "10.0.0.9", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+
+    def seen(config):
+        proxied = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "s",
+                              "LICENSE_SIGNING_KEY": str(signing_key), **config})
+        proxied.add_url_rule("/_addr", "addr", client_address)
+        return proxied.test_client().get("/_addr", environ_base=environ).get_data(as_text=True)
+
+    assert seen({}) == "10.0.0.9"
+    assert seen({"PROXY_HOPS": 1}) == "203.0.113.5"
