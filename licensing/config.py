@@ -41,12 +41,16 @@ def load_config(instance_path, environ=None):
 
 
 def _check_production(config):
-    missing = [name for name in ("SECRET_KEY", "LICENSE_SIGNING_KEY") if not config[name]]
+    hints = {
+        "SECRET_KEY": "SECRET_KEY: a long random string",
+        "LICENSE_SIGNING_KEY": "LICENSE_SIGNING_KEY: the path of the RSA private key PEM, made"
+                               " with `flask --app wsgi keys generate PATH`",
+    }
+    missing = [name for name in hints if not config[name]]
     if missing:
         raise ConfigError(
-            "LICENSING_ENV=production needs " + " and ".join(missing)
-            + " to be set (SECRET_KEY: a long random string; LICENSE_SIGNING_KEY: the path of"
-            " the RSA private key PEM, made with `flask --app wsgi keys generate PATH`)."
+            "LICENSING_ENV=production needs " + " and ".join(missing) + " to be set ("
+            + "; ".join(hints[name] for name in missing) + ")."
         )
     path = config["LICENSE_SIGNING_KEY"]
     if not os.access(path, os.R_OK):

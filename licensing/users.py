@@ -6,6 +6,7 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import audit
 from .emails import normalize
 from .extensions import db
 from .models import AdminUser
@@ -62,6 +63,7 @@ def ensure_dev_admin(instance_path):
     user = db.session.scalar(select(AdminUser).where(AdminUser.email_normalized == normalized))
     if user is None:
         create_user(DEV_ADMIN_EMAIL, password)
+        audit.record("user_created", "make run", DEV_ADMIN_EMAIL)
     else:
         user.password_hash = generate_password_hash(password, method="scrypt")
     db.session.commit()
