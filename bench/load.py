@@ -70,10 +70,13 @@ def measure(load):
         result = receiver.recv()
     except EOFError:
         raise RuntimeError(f"the load process for {load.kind} died") from None
+    except BaseException:  # interrupted: the clients stop now, not at the end of their phase
+        child.terminate()
+        raise
     finally:
         child.join(10)
         if child.is_alive():
-            child.terminate()
+            child.kill()
             child.join(10)
     if isinstance(result, BaseException):
         raise RuntimeError(f"the load process failed: {result!r}")

@@ -29,7 +29,7 @@ TERM_DAYS, TRIAL_DAYS = 365, 30
 USERS = (10, 25, 50, 100, 250, 500, 1000)
 # Each random byte onto one of the 32 symbols licensing.ids.new_id uses (256 = 8 x 32: uniform).
 _ID_SYMBOLS = bytes(b"ybndrfg8ejkmcpqxot1uwisza345h769"[byte % 32] for byte in range(256))
-SQLITE_BULK_PRAGMAS = ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144",
+SQLITE_BULK_PRAGMAS = ("journal_mode = OFF", "synchronous = OFF", "cache_size = -1048576",
                        "temp_store = MEMORY")
 
 

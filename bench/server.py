@@ -32,7 +32,11 @@ def _die_with_parent():
 
 
 class Server:
-    """gunicorn --workers W --threads T wsgi:app; stopped (with its workers) by stop()."""
+    """gunicorn --workers W --threads T wsgi:app; stopped (with its workers) by stop().
+
+    The sync worker of the Makefile's `serve` closes every connection after one request, so the
+    benchmark runs the threaded worker, which keeps connections alive, with the same app.
+    """
 
     def __init__(self, env, workdir, workers, threads):
         self.env, self.workers, self.threads = env, workers, threads
@@ -47,6 +51,7 @@ class Server:
         """Start gunicorn and wait until every worker has loaded the app and /health answers."""
         command = [
             str(BIN / "gunicorn"), "--workers", str(self.workers), "--threads", str(self.threads),
+            "--worker-class", "gthread",  # what --threads above 1 selects; keeps connections alive
             "--bind", f"{self.host}:{self.port}", "--access-logfile", str(self.log_path),
             "--error-logfile", str(self.log_path), "--graceful-timeout", "2",
             "--config", str(HOOKS), "wsgi:app",
