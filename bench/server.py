@@ -34,8 +34,9 @@ def _die_with_parent():
 class Server:
     """gunicorn --workers W --threads T wsgi:app; stopped (with its workers) by stop().
 
-    The sync worker of the Makefile's `serve` closes every connection after one request, so the
-    benchmark runs the threaded worker, which keeps connections alive, with the same app.
+    The sync worker of the Makefile's `serve` handles one request at a time per process and closes
+    every connection after it. The benchmark runs the threaded worker, which keeps connections
+    alive; with --threads 1 (the default) a worker still handles one request at a time.
     """
 
     def __init__(self, env, workdir, workers, threads):
