@@ -18,8 +18,8 @@ def parse(argv):
                         help="gunicorn workers for the all-workers phases (default: CPUs, "
                              "%(default)s)")
     parser.add_argument("--threads", type=int, default=defaults.threads,
-                        help="threads per gunicorn worker (default %(default)s: one request at a"
-                             " time per worker, as the sync workers of `make serve`)")
+                        help="threads per gunicorn worker (default %(default)s; 1 handles one"
+                             " request at a time, as the sync workers of `make serve`)")
     parser.add_argument("--clients", type=int, default=defaults.clients,
                         help="concurrent keep-alive clients of the load process (default "
                              "%(default)s)")

@@ -23,7 +23,7 @@ SMALL = 1_000
 class Settings:
     customers: int = 1_000_000
     workers: int = os.cpu_count() or 1
-    threads: int = 1
+    threads: int = 4
     clients: int = 4
     seconds: float = 10.0
     warmup: float = 2.0

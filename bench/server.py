@@ -34,9 +34,9 @@ def _die_with_parent():
 class Server:
     """gunicorn --workers W --threads T wsgi:app; stopped (with its workers) by stop().
 
-    The sync worker of the Makefile's `serve` handles one request at a time per process and closes
-    every connection after it. The benchmark runs the threaded worker, which keeps connections
-    alive; with --threads 1 (the default) a worker still handles one request at a time.
+    The sync worker of the Makefile's `serve` closes every connection after one request. The
+    benchmark runs the threaded worker, which keeps connections alive (as the contract tests'
+    live server does); with --threads 1 it handles one request at a time, as the sync worker.
     """
 
     def __init__(self, env, workdir, workers, threads):
