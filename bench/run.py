@@ -22,7 +22,7 @@ SMALL = 1_000
 @dataclass
 class Settings:
     customers: int = 1_000_000
-    workers: int = os.cpu_count() or 1
+    workers: int = len(os.sched_getaffinity(0))
     threads: int = 4
     clients: int = 4
     seconds: float = 10.0
