@@ -52,4 +52,4 @@ lint: install
 	$(VENV)/bin/ruff check licensing tests migrations bench
 
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)

@@ -23,6 +23,7 @@ from .skus import SKU_NAMES, feature_flags
 IDEMPOTENCY_CONSTRAINT = "pk_idempotency_keys"
 # The contract keeps keys at least this long; pruning never goes below it.
 IDEMPOTENCY_KEY_MIN_HOURS = 24
+ISSUED_LICENSE = IssuedLicenseSchema()  # built once: building a schema costs more than a dump
 
 
 @dataclass
@@ -84,7 +85,7 @@ def issue(data, issued_by, credential=None, idempotency_key=None, body=None):
             if replay is not None:
                 return replay
         license_, resolution, warnings = issue_license(data, issued_by)
-        answer = Issued(201, IssuedLicenseSchema().dump(
+        answer = Issued(201, ISSUED_LICENSE.dump(
             {**license_view(license_), "resolution": resolution, "warnings": warnings}
         ))
         if idempotency_key is not None:

@@ -1,6 +1,6 @@
 """Which customer a license belongs to: by id, else by normalized email, else a new one."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .database import violates
@@ -8,9 +8,11 @@ from .errors import EmailMismatch, ValidationFailed
 from .extensions import db
 from .models import Customer, License
 
+CUSTOMER_BY_EMAIL = select(Customer).where(Customer.email_normalized == bindparam("normalized"))
+
 
 def find_by_email(normalized):
-    return db.session.scalar(select(Customer).where(Customer.email_normalized == normalized))
+    return db.session.scalar(CUSTOMER_BY_EMAIL, {"normalized": normalized})
 
 
 def resolve_customer(data):

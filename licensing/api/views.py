@@ -5,7 +5,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from flask import Response, current_app, g, jsonify, request, url_for
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
@@ -28,6 +28,12 @@ from ..schemas import (
 from . import bp
 
 PUBLIC_ENDPOINTS = frozenset({"api.health", "api.openapi"})
+# Built once: a schema's construction and a statement's cache key cost more than their use.
+LICENSE_REQUEST = LicenseRequestSchema()
+CUSTOMER_QUERY = CustomerQuerySchema()
+CUSTOMER_LIST = CustomerListSchema()
+CUSTOMER_WITH_LICENSES = CustomerWithLicensesSchema()
+LICENSE = LicenseSchema()
 _ID = re.compile(ID_PATTERN)
 _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
@@ -92,7 +98,7 @@ def _idempotency_key():
 def create_license():
     body = _json_body()
     key = _idempotency_key()
-    data = LicenseRequestSchema().load(body)
+    data = LICENSE_REQUEST.load(body)
     credential = g.credential
     answer = issue(data, credential.name, credential.key, key, body)
     response = jsonify(answer.body)
@@ -103,31 +109,42 @@ def create_license():
     return response
 
 
-def _customers_with_licenses(condition):
-    """Customers matching condition with their licenses, newest first, in one statement."""
-    rows = db.session.scalars(
+def _with_licenses(condition):
+    """Customers matching condition with their licenses, newest first, in one statement.
+
+    The license files are left out: a listing never shows them, and they are most of a row.
+    """
+    return (
         select(Customer)
         .outerjoin(License, License.customer_id == Customer.id)
-        .options(contains_eager(Customer.licenses))
+        .options(contains_eager(Customer.licenses).defer(License.file, raiseload=True))
         .where(condition)
         .order_by(License.issued_at.desc(), License.id.desc())
-    ).unique()
-    return list(rows)
+    )
+
+
+CUSTOMERS_BY_EMAIL = _with_licenses(Customer.email_normalized == bindparam("key"))
+CUSTOMERS_BY_ID = _with_licenses(Customer.id == bindparam("key"))
+
+
+def _customers_with_licenses(statement, key):
+    return list(db.session.scalars(statement, {"key": key}).unique())
 
 
 @bp.get("/customers")
 def find_customers():
-    query = CustomerQuerySchema().load(request.args)
-    customers = _customers_with_licenses(Customer.email_normalized == query["email"].normalized)
-    return CustomerListSchema().dump({"customers": customers})
+    query = CUSTOMER_QUERY.load(request.args)
+    customers = _customers_with_licenses(CUSTOMERS_BY_EMAIL, query["email"].normalized)
+    return CUSTOMER_LIST.dump({"customers": customers})
 
 
 @bp.get("/customers/<customer_id>")
 def get_customer(customer_id):
-    customers = _ID.fullmatch(customer_id) and _customers_with_licenses(Customer.id == customer_id)
+    found = _ID.fullmatch(customer_id)
+    customers = found and _customers_with_licenses(CUSTOMERS_BY_ID, customer_id)
     if not customers:
         raise NotFound("No customer has this id.")
-    return CustomerWithLicensesSchema().dump(customers[0])
+    return CUSTOMER_WITH_LICENSES.dump(customers[0])
 
 
 def _license_or_404(license_id):
@@ -144,7 +161,7 @@ def _license_or_404(license_id):
 
 @bp.get("/licenses/<license_id>")
 def get_license(license_id):
-    return LicenseSchema().dump(license_view(_license_or_404(license_id)))
+    return LICENSE.dump(license_view(_license_or_404(license_id)))
 
 
 @bp.get("/licenses/<license_id>/file")
