@@ -4,6 +4,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
+TRANSACTION_CONTROL = frozenset({"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"})
+
 
 class StatementLog:
     """The statements sent through an engine's cursors while counting (an executemany is one)."""
@@ -24,7 +26,11 @@ def counting(engine):
     log = StatementLog()
 
     def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        log.statements.append(" ".join(statement.split()))
+        sql = " ".join(statement.split())
+        # Transaction control is not a query: psycopg sends BEGIN unseen by this hook, and on
+        # SQLite the service sends it itself (BEGIN IMMEDIATE for writes). SAVEPOINTs count.
+        if sql not in TRANSACTION_CONTROL:
+            log.statements.append(sql)
 
     event.listen(engine, "before_cursor_execute", before_cursor_execute)
     try:
