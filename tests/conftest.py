@@ -7,7 +7,7 @@ from licensing.auth import create_token
 from licensing.extensions import db as _db
 from licensing.signing import write_private_key
 from tests.support.databases import FreshDatabase, backend
-from tests.support.live import LiveServer
+from tests.support.live import serving
 
 
 def pytest_report_header(config):
@@ -79,9 +79,5 @@ def live_server(tmp_path_factory, signing_key):
     Module-scoped because starting a server costs a second; tests keep apart by using
     addresses of their own (see tests.support.unique_email).
     """
-    workdir = tmp_path_factory.mktemp("live")
-    fresh = FreshDatabase(workdir)
-    server = LiveServer(workdir, fresh.url, signing_key).start()
-    yield server
-    server.stop()
-    fresh.drop()
+    with serving(tmp_path_factory, signing_key) as server:
+        yield server

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.support.databases import FreshDatabase
-from tests.support.live import LiveServer
+from tests.support.live import serving
 
 
 @pytest.fixture(scope="session")
@@ -13,10 +12,6 @@ def busy_server(tmp_path_factory, signing_key):
     Session-scoped because four workers take a few seconds to boot; tests keep apart by
     using addresses and Idempotency-Keys of their own.
     """
-    workdir = tmp_path_factory.mktemp("busy")
-    fresh = FreshDatabase(workdir)
-    server = LiveServer(workdir, fresh.url, signing_key, workers=4, threads=4,
-                        env={"LICENSING_ENV": "production"}).start()
-    yield server
-    server.stop()
-    fresh.drop()
+    with serving(tmp_path_factory, signing_key, "busy", workers=4, threads=4,
+                 env={"LICENSING_ENV": "production"}) as server:
+        yield server

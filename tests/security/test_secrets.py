@@ -13,8 +13,7 @@ from licensing.auth import create_token
 from licensing.signing import private_pem, public_pem
 from licensing.users import check_credentials, create_user
 from tests.support import unique_email
-from tests.support.databases import FreshDatabase
-from tests.support.live import LiveServer
+from tests.support.live import serving
 
 PASSWORD = "correct horse battery staple 7"
 WRONG_TOKEN = "lic_" + "W" * 43
@@ -34,13 +33,9 @@ def key_lines(signing_key):
 @pytest.fixture(scope="module")
 def logged_server(tmp_path_factory, signing_key):
     """A server logging as much as gunicorn can: access log and debug level, as `make serve`."""
-    workdir = tmp_path_factory.mktemp("live-logged")
-    fresh = FreshDatabase(workdir)
-    server = LiveServer(workdir, fresh.url, signing_key, workers=1, env={
-        "GUNICORN_CMD_ARGS": "--access-logfile - --error-logfile - --log-level debug"}).start()
-    yield server
-    server.stop()
-    fresh.drop()
+    verbose = {"GUNICORN_CMD_ARGS": "--access-logfile - --error-logfile - --log-level debug"}
+    with serving(tmp_path_factory, signing_key, "live-logged", workers=1, env=verbose) as server:
+        yield server
 
 
 def test_live_server_never_logs_or_answers_with_a_secret(logged_server, signing_key):

@@ -6,9 +6,12 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+
+from tests.support.databases import FreshDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -92,3 +95,16 @@ class LiveServer:
         http = requests.Session()
         http.headers["Authorization"] = f"Bearer {token or self.token}"
         return http
+
+
+@contextmanager
+def serving(tmp_path_factory, signing_key, name="live", **options):
+    """A started LiveServer on a fresh database of its own; stopped and dropped afterwards."""
+    workdir = tmp_path_factory.mktemp(name)
+    fresh = FreshDatabase(workdir)
+    server = LiveServer(workdir, fresh.url, signing_key, **options)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        fresh.drop()
